@@ -1,0 +1,36 @@
+# `make train` and `make test` do all the set-up: the virtual environment is created when missing
+# and the project (re)installed only when pyproject.toml changed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install train test test-slow lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing emotion and its dependencies into $(VENV) (about a minute; log: $(VENV)/install.log)"
+	@$(BIN)/python -m pip install -e ".[dev]" > $(VENV)/install.log 2>&1 \
+		|| { tail -n 40 $(VENV)/install.log; exit 1; }
+	@touch $@
+
+# Train the assisted model on the embedded synthetic dataset; extra overrides: make train ARGS="seed=1"
+train: install
+	$(BIN)/emotion-train $(ARGS)
+
+# The fast suite; `make test-slow` runs the long end-to-end tests.
+test: install
+	$(BIN)/pytest -m "not slow" $(ARGS)
+
+test-slow: install
+	$(BIN)/pytest -m slow $(ARGS)
+
+lint: install
+	$(BIN)/ruff check emotion tests
+	$(BIN)/ruff format --check emotion tests
+
+clean:
+	rm -rf runs outputs .pytest_cache .ruff_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +

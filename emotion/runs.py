@@ -1,0 +1,68 @@
+"""Run directories: a pure function of the run's name and overrides, so the same command finds its run again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+log = logging.getLogger(__name__)
+
+RESUME_MODES = ("auto", "never")
+_MAX_NAME = 120
+
+
+def run_dirname(override_dirname: str) -> str:
+    """Hydra's override string (`key-value__key-value`) as one folder name; `default` when there is none."""
+    name = override_dirname.replace("/", "_") or "default"
+    if len(name) > _MAX_NAME:  # keep within file-name limits, still unique
+        name = f"{name[: _MAX_NAME - 13]}-{hashlib.sha1(name.encode()).hexdigest()[:12]}"
+    return name
+
+
+def eval_dir(ckpt: str) -> str:
+    """Evaluations of <run_dir>/checkpoints/X.ckpt go to <run_dir>/eval/X."""
+    path = Path(ckpt).expanduser().absolute()
+    return str(path.parent.parent / "eval" / path.stem)
+
+
+def register_resolvers() -> None:
+    for name, resolver in {"run_dirname": run_dirname, "eval_dir": eval_dir}.items():
+        if not OmegaConf.has_resolver(name):
+            OmegaConf.register_new_resolver(name, resolver)
+
+
+def save_config(cfg: DictConfig, run_dir: Path) -> None:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+
+
+def resume_checkpoint(run_dir: Path, mode: str) -> Path | None:
+    """The checkpoint to resume from under `run.resume=auto`; `never` refuses a run directory in use."""
+    if mode not in RESUME_MODES:
+        raise ValueError(f"run.resume='{mode}'; choose one of {list(RESUME_MODES)}")
+    last = run_dir / "checkpoints" / "last.ckpt"
+    if mode == "never" and (run_dir / "config.yaml").exists():
+        raise FileExistsError(
+            f"Run directory {run_dir} already holds a run and run.resume=never; "
+            "choose another run.name, delete the directory, or resume with run.resume=auto"
+        )
+    if last.exists():
+        log.info("Resuming from %s", last)
+        return last
+    return None
+
+
+def read_results(run_dir: Path) -> dict[str, float] | None:
+    path = run_dir / "results.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def write_results(run_dir: Path, results: dict[str, float]) -> Path:
+    path = run_dir / "results.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    return path

@@ -1,0 +1,59 @@
+"""Every file of the data, backbone and model groups composes and instantiates."""
+
+from pathlib import Path
+
+import pytest
+from hydra.utils import instantiate
+
+from emotion import CONFIG_DIR
+from emotion.data.datamodule import EmotionDataModule
+from emotion.models.backbones import backbone_normalization, build_backbone
+from emotion.module import AssistedEmotionModule
+
+from .conftest import compose_train
+
+
+def group_files(group: str) -> list[str]:
+    return sorted(p.stem for p in (Path(CONFIG_DIR) / group).glob("*.yaml"))
+
+
+# values a group file leaves to the user (`???`)
+REQUIRED = {"data": {"fi": ["data.root=/data/FI"]}, "backbone": {"timm": ["backbone.name=resnet10t"]}}
+
+
+@pytest.mark.parametrize("name", group_files("data"))
+def test_data_configs_instantiate(tmp_path, name):
+    cfg = compose_train(tmp_path, f"data={name}", *REQUIRED["data"].get(name, []))
+    datamodule = instantiate(cfg.data, **backbone_normalization(cfg.backbone.name))
+    assert isinstance(datamodule, EmotionDataModule)
+    assert datamodule.split_file == tmp_path / "splits.csv"
+
+
+@pytest.mark.parametrize("name", group_files("backbone"))
+def test_backbone_configs_instantiate(tmp_path, name):
+    cfg = compose_train(tmp_path, f"backbone={name}", *REQUIRED["backbone"].get(name, []))
+    assert cfg.backbone.pretrained is False  # offline by default; opt in with backbone.pretrained=true
+    _, dim = build_backbone(cfg.backbone.name, cfg.backbone.pretrained)
+    assert dim > 0
+
+
+@pytest.mark.parametrize("name", group_files("model"))
+@pytest.mark.parametrize("optimizer", group_files("model/optimizer"))
+def test_model_configs_instantiate(tmp_path, name, optimizer):
+    cfg = compose_train(tmp_path, f"model={name}", f"model/optimizer={optimizer}")
+    module = instantiate(cfg.model)
+    assert isinstance(module, AssistedEmotionModule)
+    assert module.configure_optimizers()["optimizer"].__class__.__name__.lower() == optimizer
+
+
+def test_hyperparameters_are_plain_values(tmp_path):
+    """What lets checkpoints load with weights_only=True."""
+    module = instantiate(compose_train(tmp_path).model)
+    plain = (str, int, float, bool, type(None), list, dict, tuple)
+
+    def check(value):
+        assert isinstance(value, plain), type(value)
+        for item in value.values() if isinstance(value, dict) else value if isinstance(value, list | tuple) else []:
+            check(item)
+
+    check(dict(module.hparams))
