@@ -9,6 +9,7 @@ from hydra.utils import instantiate
 from torch import Tensor, nn
 from torchmetrics import MaxMetric, MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
+from torchmetrics.regression import KLDivergence
 
 from emotion.models.assisted import NETWORKS, AssistedEmotionNet
 from emotion.models.hierarchy import gated_emotion_log_probs
@@ -25,6 +26,8 @@ def build_metrics(taxonomy: Taxonomy, networks: tuple[str, ...], prefix: str) ->
             "emotion_acc": accuracy(taxonomy.num_emotions),
             "emotion_f1": MulticlassF1Score(taxonomy.num_emotions, average="macro"),
         }
+        # only where the data gives per-emotion probabilities (Emotion6 with data.label_mode=distribution)
+        metrics["distribution"] = {"emotion_kl": KLDivergence()}
     if set(networks) == set(NETWORKS):
         # does the polarity of the predicted emotion agree with the polarity head's prediction?
         metrics["hierarchy"] = {"hierarchy_agreement": accuracy(len(POLARITIES))}
@@ -52,6 +55,8 @@ class AssistedEmotionModule(L.LightningModule):
         # plain values only, so checkpoints load with weights_only=True
         self.save_hyperparameters()
         self.taxonomy = get_taxonomy(taxonomy)
+        if self.taxonomy.name == "binary" and "emotion" in networks:
+            raise ValueError("The data's labels are binary (positive/negative): train with model=polarity_only")
         self.net = AssistedEmotionNet(
             self.taxonomy, backbone["name"], backbone["pretrained"], networks, fusion, share_backbone, dropout
         )
@@ -65,6 +70,11 @@ class AssistedEmotionModule(L.LightningModule):
 
     def forward(self, images: Tensor) -> dict[str, Tensor]:
         return self.net(images)
+
+    def setup(self, stage: str) -> None:
+        datamodule = getattr(self.trainer, "datamodule", None)
+        if stage == "fit" and datamodule is not None:
+            self.criterion.fit_class_weights(datamodule.class_counts().to(self.device))
 
     @property
     def in_polarity_warmup(self) -> bool:
@@ -91,6 +101,7 @@ class AssistedEmotionModule(L.LightningModule):
                 outputs["emotion_logits"], outputs["polarity_logits"], self.polarity_of, self.polarity_gate
             )
             predictions["emotion"] = log_probs.argmax(-1)
+            predictions["distribution"] = log_probs.exp()
         return predictions
 
     def _step(self, stage: str, batch: dict[str, Tensor]) -> tuple[Tensor, dict[str, Tensor]]:
@@ -102,10 +113,13 @@ class AssistedEmotionModule(L.LightningModule):
         self.log_dict({f"{stage}/loss_{name}": term for name, term in losses.items()}, **log)
         predictions = self.predictions(outputs)
         targets = {"polarity": batch["polarity"], "emotion": batch["emotion"]}
+        targets["distribution"] = batch.get("emotion_distribution")
         if "emotion" in predictions:
             predictions["hierarchy"] = self.polarity_of[predictions["emotion"]]
             targets["hierarchy"] = predictions["polarity"]
         for name, metrics in getattr(self, f"{stage}_metrics").items():
+            if targets[name] is None:  # this data has no such target
+                continue
             metrics.update(predictions[name], targets[name])
             self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=stage == "val")
         return loss, predictions

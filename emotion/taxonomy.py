@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -49,8 +50,22 @@ BINARY = _taxonomy("binary", ("positive",), ("negative",))
 TAXONOMIES = {t.name: t for t in (MIKELS, EKMAN, BINARY)}
 
 
-def get_taxonomy(name: str) -> Taxonomy:
+def get_taxonomy(spec: str | Mapping[str, str]) -> Taxonomy:
+    """A named taxonomy, or your own classes as a mapping {class: positive | negative}."""
+    if isinstance(spec, Mapping):
+        return custom_taxonomy(spec)
     try:
-        return TAXONOMIES[name]
+        return TAXONOMIES[spec]
     except KeyError:
-        raise ValueError(f"Unknown taxonomy '{name}'; choose one of {sorted(TAXONOMIES)}") from None
+        raise ValueError(f"Unknown taxonomy '{spec}'; choose one of {sorted(TAXONOMIES)} or a mapping") from None
+
+
+def custom_taxonomy(polarity_of: Mapping[str, str]) -> Taxonomy:
+    wrong = {name: p for name, p in polarity_of.items() if p not in POLARITIES}
+    if wrong or not polarity_of:
+        raise ValueError(
+            f"data.taxonomy: give each class a polarity in {list(POLARITIES)}; got {dict(wrong) or 'none'}"
+        )
+    positive = tuple(name.lower() for name, p in polarity_of.items() if p == "positive")
+    negative = tuple(name.lower() for name, p in polarity_of.items() if p == "negative")
+    return _taxonomy("custom", positive, negative)

@@ -18,12 +18,16 @@ def group_files(group: str) -> list[str]:
 
 
 # values a group file leaves to the user (`???`)
-REQUIRED = {"data": {"fi": ["data.root=/data/FI"]}, "backbone": {"timm": ["backbone.name=resnet10t"]}}
+REQUIRED = {
+    "data": {"folder": ["data.taxonomy={cat: positive, spider: negative}"]},
+    "backbone": {"timm": ["backbone.name=resnet10t"]},
+}
 
 
 @pytest.mark.parametrize("name", group_files("data"))
 def test_data_configs_instantiate(tmp_path, name):
-    cfg = compose_train(tmp_path, f"data={name}", *REQUIRED["data"].get(name, []))
+    root = [] if name == "synthetic" else [f"data.root=/data/{name}"]
+    cfg = compose_train(tmp_path, f"data={name}", *root, *REQUIRED["data"].get(name, []))
     datamodule = instantiate(cfg.data, **backbone_normalization(cfg.backbone.name))
     assert isinstance(datamodule, EmotionDataModule)
     assert datamodule.split_file == tmp_path / "splits.csv"

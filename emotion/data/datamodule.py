@@ -1,21 +1,24 @@
 """EmotionDataModule: source -> split (written to the run directory) -> dataset -> batches.
 
-A batch is a dict: {"image": (B, 3, H, W) float, "emotion": (B,) long, "polarity": (B,) long}.
+A batch is a dict: {"image": (B, 3, H, W) float, "emotion": (B,) long, "polarity": (B,) long}, plus
+"emotion_distribution": (B, K) float when the dataset gives per-emotion probabilities.
 """
 
 from __future__ import annotations
 
 import csv
 import logging
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import lightning as L
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
 
-from emotion.data.images import BadImageError, find_bad_images, load_image
+from emotion.data.images import BadImageError, check_images, load_image
+from emotion.data.prepare import prepared_root
 from emotion.data.sources import Sample, read_samples
-from emotion.data.splits import read_split, stratified_split, write_split
+from emotion.data.splits import check_disjoint, make_split, read_split, write_split
 from emotion.data.transforms import eval_transform, train_transform
 from emotion.taxonomy import get_taxonomy
 
@@ -24,6 +27,7 @@ log = logging.getLogger(__name__)
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 BAD_IMAGE_POLICIES = ("skip", "error")
+SAMPLERS = ("shuffle", "balanced")
 
 
 class EmotionImages(Dataset):
@@ -35,9 +39,12 @@ class EmotionImages(Dataset):
         return len(self.samples)
 
     def __getitem__(self, index: int) -> dict:
-        path, emotion = self.samples[index]
-        image = load_image(self.root / path, self.decode_size)
-        return {"image": self.transform(image), "emotion": emotion, "polarity": self.polarity_of[emotion]}
+        sample = self.samples[index]
+        image = load_image(self.root / sample.path, self.decode_size)
+        item = {"image": self.transform(image), "emotion": sample.emotion, "polarity": self.polarity_of[sample.emotion]}
+        if sample.distribution:
+            item["emotion_distribution"] = torch.tensor(sample.distribution)
+        return item
 
 
 class EmotionDataModule(L.LightningDataModule):
@@ -45,54 +52,83 @@ class EmotionDataModule(L.LightningDataModule):
         self,
         source: str,
         root: str,
-        taxonomy: str,
+        taxonomy: str | dict[str, str],
         output_dir: str,
         image_size: int = 224,
         batch_size: int = 64,
         num_workers: int = 4,
         split_fractions: dict[str, float] | None = None,
         split_seed: int = 0,
+        num_folds: int | None = None,
+        fold: int = 0,
         on_bad_image: str = "skip",
+        sampler: str = "shuffle",
         crop_scale: tuple[float, float] = (0.08, 1.0),
+        prepared_dir: str | None = None,
         mean: tuple[float, ...] = IMAGENET_MEAN,
         std: tuple[float, ...] = IMAGENET_STD,
+        **options,  # the source's own options: data.label_mode, data.agreement, data.manifest
     ):
         super().__init__()
         if on_bad_image not in BAD_IMAGE_POLICIES:
             raise ValueError(f"data.on_bad_image='{on_bad_image}'; choose one of {list(BAD_IMAGE_POLICIES)}")
+        if sampler not in SAMPLERS:
+            raise ValueError(f"data.sampler='{sampler}'; choose one of {list(SAMPLERS)}")
         self.save_hyperparameters()
         self.taxonomy = get_taxonomy(taxonomy)
         self.root = Path(root).expanduser()
-        self.split_file = Path(output_dir) / "splits.csv"
-        self.skipped_file = Path(output_dir) / "skipped_images.csv"
+        # a prepared (resized) copy made by emotion-prepare is used whenever it is there
+        prepared = prepared_root(Path(prepared_dir), self.root) if prepared_dir else None
+        self.image_root = prepared if prepared and (prepared / ".complete").exists() else self.root
+        self.output_dir = Path(output_dir)
+        self.split_file = self.output_dir / "splits.csv"
         self.split_fractions = split_fractions or {"train": 0.8, "val": 0.05, "test": 0.15}
+        self.options = options
         self.datasets: dict[str, EmotionImages] = {}
 
     def prepare_data(self) -> None:
-        """Read the source and write the split once; later runs (and resumes) reuse the file."""
+        """Read the source, check every image once and write the split; later runs (and resumes) reuse it."""
         if self.split_file.exists():
             return
-        samples = read_samples(self.hparams.source, self.root, self.taxonomy)
-        bad = find_bad_images([self.root / s.path for s in samples], self.hparams.image_size)
-        if bad and self.hparams.on_bad_image == "error":
-            path, reason = next(iter(bad.items()))
-            raise BadImageError(path, f"{reason} ({len(bad)} unreadable file(s); data.on_bad_image=skip skips them)")
+        hp = self.hparams
+        samples = read_samples(hp.source, self.root, self.taxonomy, self.options)
+        checks = check_images([self.image_root / s.path for s in samples], hp.image_size)
+        bad = [c for c in checks if c.error]
+        if bad and hp.on_bad_image == "error":
+            raise BadImageError(
+                bad[0].path, f"{bad[0].error} ({len(bad)} unreadable; data.on_bad_image=skip skips them)"
+            )
+        self._write_report("skipped_images.csv", ["path", "reason"], [(c.path, c.error) for c in bad])
         if bad:
-            self._write_skipped(bad)
-            log.warning("Skipped %d unreadable image(s), listed in %s", len(bad), self.skipped_file)
-        good = [s for s in samples if self.root / s.path not in bad]
-        write_split(
-            self.split_file,
-            stratified_split(good, self.split_fractions, self.hparams.split_seed),
-            self.taxonomy.emotions,
-        )
+            log.warning(
+                "Skipped %d unreadable image(s), listed in %s", len(bad), self.output_dir / "skipped_images.csv"
+            )
+        good = [s for s, c in zip(samples, checks, strict=True) if not c.error]
+        split = make_split(good, self.split_fractions, hp.split_seed, hp.num_folds, hp.fold)
+        check_disjoint(split)
+        self._report_duplicates(split, {c.path: c.digest for c in checks})
+        write_split(self.split_file, split, self.taxonomy.emotions)
 
-    def _write_skipped(self, bad: dict[Path, str]) -> None:
-        self.skipped_file.parent.mkdir(parents=True, exist_ok=True)
-        with self.skipped_file.open("w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(["path", "reason"])
-            writer.writerows(sorted((str(path), reason) for path, reason in bad.items()))
+    def _report_duplicates(self, split: dict[str, list[Sample]], digests: dict[Path, str]) -> None:
+        """The same picture under two names in two splits leaks test images into training: say so."""
+        splits_of: dict[str, set[str]] = defaultdict(set)
+        paths_of: dict[str, list[str]] = defaultdict(list)
+        for name, samples in split.items():
+            for s in samples:
+                digest = digests[self.image_root / s.path]
+                splits_of[digest].add(name)
+                paths_of[digest].append(s.path)
+        leaks = [(d, " ".join(sorted(splits_of[d])), " ".join(paths_of[d])) for d in splits_of if len(splits_of[d]) > 1]
+        self._write_report("duplicate_images.csv", ["content_hash", "splits", "paths"], leaks)
+        if leaks:
+            log.warning("%d image(s) appear with the same content in more than one split", len(leaks))
+
+    def _write_report(self, name: str, header: list[str], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        with (self.output_dir / name).open("w", newline="") as f:
+            csv.writer(f).writerows([header, *sorted(tuple(map(str, row)) for row in rows)])
 
     def setup(self, stage: str | None = None) -> None:
         if self.datasets:
@@ -105,21 +141,32 @@ class EmotionDataModule(L.LightningDataModule):
         }
         for name, samples in read_split(self.split_file, self.taxonomy.emotions).items():
             transform = transforms["train" if name == "train" else "eval"]
-            self.datasets[name] = EmotionImages(self.root, samples, polarity_of, transform, hp.image_size)
+            self.datasets[name] = EmotionImages(self.image_root, samples, polarity_of, transform, hp.image_size)
 
-    def _loader(self, split: str, shuffle: bool = False) -> DataLoader:
+    def class_counts(self) -> torch.Tensor:
+        """(K,) training images per emotion."""
+        counts = Counter(s.emotion for s in self.datasets["train"].samples)
+        return torch.tensor([counts[k] for k in range(self.taxonomy.num_emotions)])
+
+    def _loader(self, split: str, sampler=None, shuffle: bool = False) -> DataLoader:
         workers = self.hparams.num_workers
         return DataLoader(
             self.datasets[split],
             batch_size=self.hparams.batch_size,
             shuffle=shuffle,
+            sampler=sampler,
             num_workers=workers,
             persistent_workers=workers > 0,
             pin_memory=torch.cuda.is_available(),
         )
 
     def train_dataloader(self) -> DataLoader:
-        return self._loader("train", shuffle=True)
+        if self.hparams.sampler == "shuffle":
+            return self._loader("train", shuffle=True)
+        # balanced: every emotion drawn equally often (FI ranges from 1,032 fear to 5,374 contentment images)
+        labels = torch.tensor([s.emotion for s in self.datasets["train"].samples])
+        weights = 1.0 / self.class_counts().clamp(min=1)[labels].double()
+        return self._loader("train", sampler=WeightedRandomSampler(weights, len(labels)))
 
     def val_dataloader(self) -> DataLoader:
         return self._loader("val")
