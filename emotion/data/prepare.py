@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,6 +26,11 @@ def prepared_root(prepared_dir: Path, root: Path) -> Path:
     return Path(prepared_dir).expanduser() / f"{Path(resolved).name}-{hashlib.sha1(resolved.encode()).hexdigest()[:10]}"
 
 
+def _is_jpeg(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(3) == b"\xff\xd8\xff"
+
+
 def prepare_images(root: Path, target: Path, paths: list[str], short_side: int = 256) -> dict[str, str]:
     """Write resized copies of `paths` (relative to root) under target; skips those already up to date.
 
@@ -40,11 +46,15 @@ def prepare_images(root: Path, target: Path, paths: list[str], short_side: int =
         except BadImageError as error:
             return path, error.reason
         scale = short_side / min(image.size)
-        if scale < 1:
-            image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.BICUBIC)
         copy.parent.mkdir(parents=True, exist_ok=True)
         staging = copy.with_name(f".{copy.name}.tmp-{os.getpid()}")
-        image.save(staging, format="JPEG", quality=90)
+        if scale >= 1 and _is_jpeg(source):  # small enough already: keep the bytes, no second compression
+            shutil.copyfile(source, staging)
+        else:
+            if scale < 1:
+                size = (round(image.width * scale), round(image.height * scale))
+                image = image.resize(size, Image.Resampling.BICUBIC)
+            image.save(staging, format="JPEG", quality=90)
         staging.replace(copy)  # a killed run never leaves half an image behind
         return path, None
 
