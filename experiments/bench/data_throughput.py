@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -105,8 +106,10 @@ def main() -> None:
     settings = [("train", True, 0), ("eval", False, 0), ("train, 2 workers", True, 2)]
     results, rows = {}, []
     for label, train, workers in settings:
-        variants = {name: (lambda b=build, r=root: seconds_per_image(b(r, train), 10, args.measure, workers))
-                    for name, (build, root) in pipelines.items()}  # fmt: skip
+        variants = {
+            name: partial(seconds_per_image, build(root, train), 10, args.measure, workers)
+            for name, (build, root) in pipelines.items()
+        }
         times = alternate(variants, args.rounds)
         speedups = {name: 1 / paired_ratio(times, name, "(a) ImageFolder") for name in pipelines}
         results[label] = {name: {"images_per_second": 1 / float(np.median(t)), "speedup_over_a": speedups[name]}
