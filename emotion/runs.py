@@ -5,9 +5,19 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from omegaconf import DictConfig, OmegaConf
+import torch
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from lightning.pytorch.utilities import rank_zero_only
+from omegaconf import DictConfig, OmegaConf, read_write
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +39,48 @@ def eval_dir(ckpt: str) -> str:
     return str(path.parent.parent / "eval" / path.stem)
 
 
+def logger_run_id(run_dir: str) -> str:
+    """The logger's run id, kept in the run directory: a resumed run continues the same wandb run."""
+    path = Path(run_dir) / "logger_run_id.txt"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(uuid.uuid4().hex[:12])
+    return path.read_text().strip()
+
+
 def register_resolvers() -> None:
-    for name, resolver in {"run_dirname": run_dirname, "eval_dir": eval_dir}.items():
+    resolvers = {"run_dirname": run_dirname, "eval_dir": eval_dir, "logger_run_id": logger_run_id}
+    for name, resolver in resolvers.items():
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, resolver)
 
 
+@contextmanager
+def ddp_job_scope() -> Iterator[None]:
+    """One job's DDP, sealed off from the next job of a Hydra multirun.
+
+    Lightning starts DDP workers by running the command line again; under a multirun that line is
+    the whole sweep, so inside this scope it is the job's own: its overrides, its run directory.
+    Lightning also keeps its process group and environment variables after training, which would
+    make the next job talk to this job's exited workers: both are released on the way out.
+    """
+    argv, environ = list(sys.argv), dict(os.environ)
+    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
+        hydra_cfg = HydraConfig.get()
+        sys.argv = [sys.argv[0], *hydra_cfg.overrides.task]
+        with read_write(hydra_cfg):
+            hydra_cfg.run.dir = hydra_cfg.runtime.output_dir
+    try:
+        yield
+    finally:
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
+        sys.argv = argv
+        os.environ.clear()
+        os.environ.update(environ)
+
+
+@rank_zero_only
 def save_config(cfg: DictConfig, run_dir: Path) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+import torch
 from hydra.utils import instantiate
 
 from emotion import CONFIG_DIR
@@ -20,7 +21,7 @@ def group_files(group: str) -> list[str]:
 # values a group file leaves to the user (`???`)
 REQUIRED = {
     "data": {"folder": ["data.taxonomy={cat: positive, spider: negative}"]},
-    "backbone": {"timm": ["backbone.name=resnet10t"]},
+    "backbone": {"timm": ["backbone.name=resnet10t", "backbone.feature_dim=512"]},
 }
 
 
@@ -34,11 +35,23 @@ def test_data_configs_instantiate(tmp_path, name):
 
 
 @pytest.mark.parametrize("name", group_files("backbone"))
-def test_backbone_configs_instantiate(tmp_path, name):
+def test_backbone_configs_build_features_of_the_declared_size(tmp_path, name):
     cfg = compose_train(tmp_path, f"backbone={name}", *REQUIRED["backbone"].get(name, []))
     assert cfg.backbone.pretrained is False  # offline by default; opt in with backbone.pretrained=true
-    _, dim = build_backbone(cfg.backbone.name, cfg.backbone.pretrained)
-    assert dim > 0
+    backbone, dim = build_backbone(cfg.backbone.name, cfg.backbone.pretrained)
+    size = cfg.backbone.input_size
+    assert dim == (cfg.backbone.feature_dim or dim)
+    assert backbone.eval()(torch.randn(1, 3, size, size)).shape == (1, dim)
+    assert cfg.data.image_size == 32  # the synthetic data keeps its own size; real datasets take input_size
+    assert compose_train(tmp_path, "data=fi", "data.root=/x", f"backbone={name}",
+                         *REQUIRED["backbone"].get(name, [])).data.image_size == size  # fmt: skip
+
+
+@pytest.mark.parametrize("name", group_files("trainer"))
+def test_trainer_configs_compose(tmp_path, name):
+    cfg = compose_train(tmp_path, f"trainer={name}")
+    assert cfg.trainer._target_ == "lightning.pytorch.Trainer"
+    assert cfg.trainer.max_epochs > 0
 
 
 @pytest.mark.parametrize("name", group_files("model"))
