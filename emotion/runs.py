@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import torch
-
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from lightning.pytorch.utilities import rank_zero_only
@@ -33,10 +32,16 @@ def run_dirname(override_dirname: str) -> str:
     return name
 
 
+def run_dir_of(ckpt: Path | str) -> Path:
+    """<run_dir>/checkpoints/X.ckpt -> <run_dir>, wherever the run directory has been moved to;
+    a checkpoint kept anywhere else counts its own folder as its run directory."""
+    path = Path(ckpt).expanduser().absolute()
+    return path.parent.parent if path.parent.name == "checkpoints" else path.parent
+
+
 def eval_dir(ckpt: str) -> str:
     """Evaluations of <run_dir>/checkpoints/X.ckpt go to <run_dir>/eval/X."""
-    path = Path(ckpt).expanduser().absolute()
-    return str(path.parent.parent / "eval" / path.stem)
+    return str(run_dir_of(ckpt) / "eval" / Path(ckpt).stem)
 
 
 def logger_run_id(run_dir: str) -> str:
