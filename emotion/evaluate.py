@@ -51,16 +51,16 @@ def evaluation_data(cfg: DictConfig, module: AssistedEmotionModule, own: Emotion
 
 
 class CollectTestProbabilities(L.Callback):
-    """Gathers every test batch's probabilities per head and its labels, for the scores that need them all."""
+    """Keeps every test batch's probabilities per head (from test_step) and its labels, for the scores that
+    need them all."""
 
     def on_test_start(self, trainer: L.Trainer, module: AssistedEmotionModule) -> None:
-        self.model = InferenceModel(module).to(module.device)
+        self.model = InferenceModel(module)  # names the heads and their classes
         self.probs, self.labels = defaultdict(list), defaultdict(list)
 
-    @torch.no_grad()
-    def on_test_batch_end(self, trainer, module, outputs, batch: dict[str, Tensor], batch_idx, dataloader_idx=0):
-        for head, head_probs in self.model.probabilities(batch["image"]).items():
-            self.probs[head].append(head_probs.float().cpu())
+    def on_test_batch_end(self, trainer, module, outputs: dict[str, Tensor], batch, batch_idx, dataloader_idx=0):
+        for head in self.model.heads:
+            self.probs[head].append(outputs[f"{head}_probs"].float().cpu())
             self.labels[head].append(batch[head].cpu())
 
     def gathered(self) -> tuple[dict[str, Tensor], dict[str, Tensor]]:

@@ -94,14 +94,15 @@ class AssistedEmotionModule(L.LightningModule):
         return outputs, self.criterion(outputs, batch, warmup=self.training and self.in_polarity_warmup)
 
     def predictions(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
-        """Class predictions per head; the emotion is gated by the polarity head when model.inference asks."""
-        predictions = {"polarity": outputs["polarity_logits"].argmax(-1)}
+        """Probabilities and classes per head; the emotion is gated by the polarity head when model.inference asks."""
+        polarity_probs = outputs["polarity_logits"].softmax(-1)  # (B, 2)
+        predictions = {"polarity_probs": polarity_probs, "polarity": polarity_probs.argmax(-1)}
         if "emotion_logits" in outputs:
             log_probs = gated_emotion_log_probs(
                 outputs["emotion_logits"], outputs["polarity_logits"], self.polarity_of, self.polarity_gate
             )
+            predictions["emotion_probs"] = log_probs.exp()  # (B, K)
             predictions["emotion"] = log_probs.argmax(-1)
-            predictions["distribution"] = log_probs.exp()
         return predictions
 
     def _step(self, stage: str, batch: dict[str, Tensor]) -> tuple[Tensor, dict[str, Tensor]]:
@@ -112,15 +113,18 @@ class AssistedEmotionModule(L.LightningModule):
         self.log(f"{stage}/loss", loss, prog_bar=True, **log)
         self.log_dict({f"{stage}/loss_{name}": term for name, term in losses.items()}, **log)
         predictions = self.predictions(outputs)
-        targets = {"polarity": batch["polarity"], "emotion": batch["emotion"]}
-        targets["distribution"] = batch.get("emotion_distribution")
+        metric_inputs = {  # (preds, target) per metric group
+            "polarity": (predictions["polarity"], batch["polarity"]),
+            "emotion": (predictions.get("emotion"), batch["emotion"]),
+            "distribution": (predictions.get("emotion_probs"), batch.get("emotion_distribution")),
+        }
         if "emotion" in predictions:
-            predictions["hierarchy"] = self.polarity_of[predictions["emotion"]]
-            targets["hierarchy"] = predictions["polarity"]
+            metric_inputs["hierarchy"] = (self.polarity_of[predictions["emotion"]], predictions["polarity"])
         for name, metrics in getattr(self, f"{stage}_metrics").items():
-            if targets[name] is None:  # this data has no such target
+            preds, target = metric_inputs[name]
+            if target is None:  # this data has no such target (no emotion distributions)
                 continue
-            metrics.update(predictions[name], targets[name])
+            metrics.update(preds, target)
             self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=stage == "val")
         return loss, predictions
 
