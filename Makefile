@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install train test test-slow lint clean
+.PHONY: install train test test-slow lint bench clean
 
 install: $(STAMP)
 
@@ -28,8 +28,18 @@ test-slow: install
 	$(BIN)/pytest -m slow $(ARGS)
 
 lint: install
-	$(BIN)/ruff check emotion tests
-	$(BIN)/ruff format --check emotion tests
+	$(BIN)/ruff check emotion tests experiments
+	$(BIN)/ruff format --check emotion tests experiments
+
+# Benchmarks, side by side on this machine (about 7 minutes on 2 cores): each prints its table and writes
+# experiments/bench/results/<name>.json; gpu.py runs only where a GPU is (see experiments/bench/README.md).
+BENCH := $(BIN)/python experiments/bench
+bench: install
+	$(BENCH)/framework_overhead.py
+	$(BENCH)/assist_cost.py
+	$(BENCH)/end_to_end.py
+	$(BENCH)/data_throughput.py --images 200 --rounds 3 --measure 100
+	$(BENCH)/gpu.py
 
 clean:
 	rm -rf runs outputs .pytest_cache .ruff_cache
