@@ -31,7 +31,7 @@ lint: install
 	$(BIN)/ruff check emotion tests experiments
 	$(BIN)/ruff format --check emotion tests experiments
 
-# Benchmarks, side by side on this machine (about 7 minutes on 2 cores): each prints its table and writes
+# Benchmarks, side by side on this machine (about 6 minutes on 2 cores): each prints its table and writes
 # experiments/bench/results/<name>.json; gpu.py runs only where a GPU is (see experiments/bench/README.md).
 BENCH := $(BIN)/python experiments/bench
 bench: install

@@ -24,11 +24,16 @@ BUSY_ABOVE = 0.1  # the share of the machine other jobs may take before the figu
 
 
 def _cpu_seconds() -> tuple[float, float]:
-    """CPU seconds spent so far by the whole machine (all cores) and by this process and its reaped children."""
-    fields = [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    busy = sum(fields) - fields[3] - fields[4]  # user nice system idle iowait irq softirq steal
+    """CPU seconds spent so far by the whole machine (all cores; Linux only, else 0) and by this process
+    and its reaped children."""
     own = os.times()
-    return busy / os.sysconf("SC_CLK_TCK"), own.user + own.system + own.children_user + own.children_system
+    own_seconds = own.user + own.system + own.children_user + own.children_system
+    try:
+        fields = [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except OSError:
+        return own_seconds, own_seconds
+    busy = sum(fields) - fields[3] - fields[4]  # user nice system idle iowait irq softirq steal
+    return busy / os.sysconf("SC_CLK_TCK"), own_seconds
 
 
 _STARTED = (time.monotonic(), *_cpu_seconds())
@@ -91,6 +96,6 @@ def write_json(name: str, settings: dict, results: dict) -> Path:
     if (others := cores_taken_by_others()) > BUSY_ABOVE * (os.cpu_count() or 1):
         console.print(
             f"[yellow]Other jobs kept {others:.1f} of {os.cpu_count()} cores busy meanwhile and moved these "
-            "figures: see the ranges, or run again when the machine is quiet.[/yellow]"
+            "figures: run again when the machine is quiet.[/yellow]"
         )
     return path
