@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install train test test-slow lint bench clean
+.PHONY: install train test test-slow test-slurm lint bench clean
 
 install: $(STAMP)
 
@@ -22,10 +22,16 @@ train: install
 
 # The fast suite; `make test-slow` runs the long end-to-end tests.
 test: install
-	$(BIN)/pytest -m "not slow" $(ARGS)
+	$(BIN)/pytest -m "not slow and not slurm" $(ARGS)
 
 test-slow: install
-	$(BIN)/pytest -m slow $(ARGS)
+	$(BIN)/pytest -m "slow and not slurm" $(ARGS)
+
+# The Slurm tests, on a real single-node Slurm brought up here and shut down after (as root; installs slurm-wlm
+# and munge when missing).
+test-slurm: install
+	experiments/slurm/local_cluster.sh up
+	$(BIN)/pytest -m slurm $(ARGS); status=$$?; experiments/slurm/local_cluster.sh down; exit $$status
 
 lint: install
 	$(BIN)/ruff check emotion tests experiments

@@ -25,8 +25,8 @@ from emotion.runs import read_results  # noqa: E402
 
 METRICS = ("test/emotion_acc", "test/emotion_f1", "test/polarity_acc")
 # keys that differ between runs without making them different experiments
-NOT_SWEPT = ("seed", "paths.", "data.output_dir", "trainer.default_root_dir", "callbacks.", "logger.", "run.",
-             "data.num_workers", "model.backbone.")  # fmt: skip
+NOT_SWEPT = ("seed", "data.seed", "paths.", "data.output_dir", "trainer.default_root_dir", "callbacks.", "logger.",
+             "run.", "data.num_workers", "model.backbone.")  # fmt: skip
 
 Run = tuple[dict[str, object], dict[str, float]]  # (flat config, results)
 # piped into a file, the table keeps its rows on one line each

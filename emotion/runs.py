@@ -18,6 +18,8 @@ from hydra.types import RunMode
 from lightning.pytorch.utilities import rank_zero_only
 from omegaconf import DictConfig, OmegaConf, read_write
 
+from emotion.checkpoints import read_checkpoint
+
 log = logging.getLogger(__name__)
 
 RESUME_MODES = ("auto", "never")
@@ -53,9 +55,14 @@ def logger_run_id(run_dir: str) -> str:
     return path.read_text().strip()
 
 
+def task_cpus(num_workers: int) -> int:
+    """CPUs for one training process on a cluster: its data loader workers, and itself."""
+    return num_workers + 1
+
+
 def register_resolvers() -> None:
-    resolvers = {"run_dirname": run_dirname, "eval_dir": eval_dir, "logger_run_id": logger_run_id}
-    for name, resolver in resolvers.items():
+    for resolver in (run_dirname, eval_dir, logger_run_id, task_cpus):
+        name = resolver.__name__
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, resolver)
 
@@ -92,18 +99,24 @@ def save_config(cfg: DictConfig, run_dir: Path) -> None:
 
 
 def resume_checkpoint(run_dir: Path, mode: str) -> Path | None:
-    """The checkpoint to resume from under `run.resume=auto`; `never` refuses a run directory in use."""
+    """Under `run.resume=auto`, the newest checkpoint of the run that loads (one cut short is passed over, with a
+    warning); `never` refuses a run directory in use."""
     if mode not in RESUME_MODES:
         raise ValueError(f"run.resume='{mode}'; choose one of {list(RESUME_MODES)}")
-    last = run_dir / "checkpoints" / "last.ckpt"
     if mode == "never" and (run_dir / "config.yaml").exists():
         raise FileExistsError(
             f"Run directory {run_dir} already holds a run and run.resume=never; "
             "choose another run.name, delete the directory, or resume with run.resume=auto"
         )
-    if last.exists():
-        log.info("Resuming from %s", last)
-        return last
+    newest_first = sorted(run_dir.glob("checkpoints/*.ckpt"), key=lambda path: path.stat().st_mtime, reverse=True)
+    for ckpt in newest_first:
+        try:
+            step = read_checkpoint(ckpt)["global_step"]
+        except ValueError as error:
+            log.warning("Passing over an unreadable checkpoint: %s", error)
+            continue
+        log.info("Resuming from %s at step %d", ckpt, step)
+        return ckpt
     return None
 
 

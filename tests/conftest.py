@@ -6,13 +6,16 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import torch
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
 from emotion import CONFIG_DIR
+from emotion.checkpoints import read_checkpoint
 
 BIN = Path(sys.executable).parent
 
@@ -57,3 +60,42 @@ def only_run_dir(runs_dir: Path) -> Path:
     """The single run directory under runs_dir/<run.name>/."""
     (run_dir,) = [p.parent for p in runs_dir.glob("*/*/config.yaml")]
     return run_dir
+
+
+# A small training that stops and resumes quickly: a 0.4M-parameter timm test network, 30 steps an epoch
+# (1,920 synthetic training images, batches of 64), its data drawn in the training process.
+TINY = ["trainer=cpu", "backbone=timm", "backbone.name=test_resnet", "trainer.max_epochs=3", "logger=none",
+        "callbacks.progress_bar=null", "callbacks.model_summary=null", "data.num_workers=0"]  # fmt: skip
+STEPS_PER_EPOCH = 30
+
+
+@pytest.fixture(scope="session")
+def uninterrupted(tmp_path_factory) -> Path:
+    """The run directory of the TINY training, run from start to end without a break."""
+    runs_dir = tmp_path_factory.mktemp("uninterrupted")
+    run_cli("emotion-train", *TINY, f"paths.runs_dir={runs_dir}", cwd=runs_dir)
+    return only_run_dir(runs_dir)
+
+
+def start_cli(command: str, *args: str, cwd: Path) -> subprocess.Popen:
+    """An entry point started in the background, its output (stdout and stderr together) kept for reading."""
+    return subprocess.Popen([str(BIN / command), *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env=os.environ)  # fmt: skip
+
+
+def wait_for(folder: Path, pattern: str, process: subprocess.Popen, timeout: float = 300) -> Path:
+    """The first file matching `pattern` under `folder`, waiting while `process` still runs."""
+    deadline = time.monotonic() + timeout
+    while not (found := sorted(folder.glob(pattern))):
+        assert process.poll() is None, f"ended before {pattern} appeared:\n{process.stdout.read()[-3000:]}"
+        assert time.monotonic() < deadline, f"no {pattern} under {folder} after {timeout} s"
+        time.sleep(0.05)
+    return found[0]
+
+
+def assert_trained_alike(run_dir: Path, reference_dir: Path) -> None:
+    """Same results.json and same final weights, to the bit."""
+    assert read_results(run_dir) == read_results(reference_dir)
+    weights, reference = (read_checkpoint(d / "checkpoints/last.ckpt")["state_dict"] for d in (run_dir, reference_dir))
+    assert weights.keys() == reference.keys()
+    assert all(torch.equal(weights[k], reference[k]) for k in weights), "the final weights differ"

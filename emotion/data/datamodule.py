@@ -13,7 +13,9 @@ from pathlib import Path
 
 import lightning as L
 import torch
-from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
+from torch.utils.data import Dataset, WeightedRandomSampler
+from torchdata.stateful_dataloader import StatefulDataLoader
+from torchdata.stateful_dataloader.sampler import RandomSampler
 
 from emotion.data.images import BadImageError, check_images, load_image
 from emotion.data.prepare import prepared_root
@@ -46,6 +48,35 @@ class EmotionImages(Dataset):
             item["emotion_distribution"] = torch.tensor(sample.distribution)
         return item
 
+    # Stateful for the loader's checkpoints: the random state the transforms draw from, in each worker process, so a
+    # run resumed mid-epoch augments the rest of the epoch exactly as the uninterrupted run would have.
+    def state_dict(self) -> dict:
+        return {"torch_rng": torch.get_rng_state()}
+
+    def load_state_dict(self, state: dict) -> None:
+        torch.set_rng_state(state["torch_rng"])
+
+
+class EpochSeeded:
+    """A sampler whose draws in epoch e depend on (seed, e) alone: Lightning calls `set_epoch` before every epoch, so a
+    run resumed at an epoch boundary draws the order, and the workers' seeds, that the uninterrupted run drew."""
+
+    def __init__(self, *args, seed: int, epoch: int, **kwargs):
+        super().__init__(*args, generator=torch.Generator(), **kwargs)
+        self.seed = seed
+        self.set_epoch(epoch)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.generator.manual_seed(self.seed + epoch)
+
+
+class ShuffleSampler(EpochSeeded, RandomSampler):  # torchdata's: its position within the epoch is checkpointed
+    pass
+
+
+class BalancedSampler(EpochSeeded, WeightedRandomSampler):
+    pass
+
 
 class EmotionDataModule(L.LightningDataModule):
     def __init__(
@@ -64,6 +95,7 @@ class EmotionDataModule(L.LightningDataModule):
         on_bad_image: str = "skip",
         sampler: str = "shuffle",
         crop_scale: tuple[float, float] = (0.08, 1.0),
+        seed: int = 0,
         prepared_dir: str | None = None,
         mean: tuple[float, ...] = IMAGENET_MEAN,
         std: tuple[float, ...] = IMAGENET_STD,
@@ -148,28 +180,36 @@ class EmotionDataModule(L.LightningDataModule):
         counts = Counter(s.emotion for s in self.datasets["train"].samples)
         return torch.tensor([counts[k] for k in range(self.taxonomy.num_emotions)])
 
-    def _loader(self, split: str, sampler=None, shuffle: bool = False) -> DataLoader:
+    def _loader(self, split: str, sampler: EpochSeeded | None = None) -> StatefulDataLoader:
+        """A loader whose position within the epoch goes into Lightning's checkpoints, so resuming continues there.
+        Each draws its workers' seeds from a generator of its own, never from the training process's random state."""
         workers = self.hparams.num_workers
-        return DataLoader(
+        return StatefulDataLoader(
             self.datasets[split],
             batch_size=self.hparams.batch_size,
-            shuffle=shuffle,
-            sampler=sampler,
             num_workers=workers,
-            persistent_workers=workers > 0,
+            # training workers start afresh each epoch, seeded by the sampler's epoch seed, so the epoch is reproducible
+            persistent_workers=workers > 0 and split != "train",
             pin_memory=torch.cuda.is_available(),
+            sampler=sampler,
+            generator=sampler.generator if sampler else torch.Generator(),
         )
 
-    def train_dataloader(self) -> DataLoader:
+    def train_dataloader(self) -> StatefulDataLoader:
+        dataset = self.datasets["train"]
+        # the epoch about to run, as Lightning counts it for set_epoch (after an epoch-end checkpoint: the next one)
+        epoch = self.trainer.fit_loop.epoch_progress.current.processed if self.trainer else 0
+        seeding = {"seed": self.hparams.seed, "epoch": epoch}
         if self.hparams.sampler == "shuffle":
-            return self._loader("train", shuffle=True)
-        # balanced: every emotion drawn equally often (FI ranges from 1,032 fear to 5,374 contentment images)
-        labels = torch.tensor([s.emotion for s in self.datasets["train"].samples])
-        weights = 1.0 / self.class_counts().clamp(min=1)[labels].double()
-        return self._loader("train", sampler=WeightedRandomSampler(weights, len(labels)))
+            sampler = ShuffleSampler(dataset, **seeding)
+        else:  # balanced: every emotion drawn equally often (FI ranges from 1,032 fear to 5,374 contentment images)
+            labels = torch.tensor([s.emotion for s in dataset.samples])
+            weights = 1.0 / self.class_counts().clamp(min=1)[labels].double()
+            sampler = BalancedSampler(weights, len(labels), **seeding)
+        return self._loader("train", sampler)
 
-    def val_dataloader(self) -> DataLoader:
+    def val_dataloader(self) -> StatefulDataLoader:
         return self._loader("val")
 
-    def test_dataloader(self) -> DataLoader:
+    def test_dataloader(self) -> StatefulDataLoader:
         return self._loader("test")
