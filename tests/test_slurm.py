@@ -1,13 +1,14 @@
 """On a real single-node Slurm (`make test-slurm` brings it up and down): a job requeued through Hydra's submitit
 launcher resumes where it stopped, and a 2-task DDP job runs under srun from the sbatch template."""
 
+import os
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from .conftest import TINY, assert_trained_alike, only_run_dir, read_results, start_cli, wait_for
+from .conftest import BIN, TINY, assert_trained_alike, only_run_dir, read_results, start_cli, wait_for
 
 pytestmark = pytest.mark.slurm
 
@@ -20,37 +21,55 @@ def restarts(job_id: str) -> int:
     return int(re.search(r"Restarts=(\d+)", job).group(1))
 
 
-def test_a_requeued_job_resumes_at_its_saved_step_and_ends_as_the_uninterrupted_run(uninterrupted, tmp_path):
-    args = ["-m", "hydra/launcher=submitit_slurm", *TINY, "logger=wandb", f"paths.runs_dir={tmp_path}",
-            "callbacks.checkpoint.every_n_train_steps=5"]  # fmt: skip
-    process = start_cli("emotion-train", *args, cwd=tmp_path)
-    run_dir = wait_for(tmp_path, "train/*/checkpoints/step5.ckpt", process).parents[1]
-    (job_id,) = [path.name for path in (tmp_path / "train/.submitit").iterdir() if path.is_dir()]
-    # what Slurm sends the job's tasks before its time limit (submitit's sbatch asks for USR2; both work)
-    subprocess.run(["scancel", "--signal=USR1", job_id], check=True)
+def sbatch(*args: str, cwd: Path) -> subprocess.Popen:
+    """`sbatch --wait` from a shell with the venv active: it prints the job id, then waits for the job's end."""
+    command = ["sbatch", "--wait", "--parsable", "--time=5", "--cpus-per-task=1", *args]
+    activated = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
+    return subprocess.Popen(command, cwd=cwd, env=activated, stdout=subprocess.PIPE, text=True)
+
+
+def requeue_mid_training(process: subprocess.Popen, runs_dir: Path) -> Path:
+    """Signal the job as Slurm does before its time limit, once it has trained a few steps; it must be requeued,
+    resume from the step it saved (not from scratch) and finish. Returns its run directory."""
+    run_dir = wait_for(runs_dir, "train/*/checkpoints/step5.ckpt", process).parents[1]
+    running = subprocess.run(["squeue", "-h", "-t", "RUNNING", "-o", "%A"], capture_output=True, text=True)
+    (job_id,) = running.stdout.split()
+    subprocess.run(["scancel", "--signal=USR1", job_id], check=True)  # to the job's tasks, as the time limit's is
     output, _ = process.communicate(timeout=300)
     assert process.returncode == 0, output[-3000:]
-
     assert restarts(job_id) >= 1
     log = (run_dir / "train.log").read_text()  # both sessions of the job
-    saved = int(re.search(r"SIGUSR1: saved \S+ at step (\d+)", log).group(1))
-    assert f"at step {saved}" in re.search(r"Resuming from .*", log).group(0)  # not from scratch
+    saved = re.search(r"SIGUSR1: saved \S+ at step (\d+)", log).group(1)
+    assert re.search(rf"Resuming from \S+ at step {saved}\b", log), log[-3000:]
+    return run_dir
+
+
+REQUEUED = [*TINY, "callbacks.checkpoint.every_n_train_steps=5"]
+
+
+def test_a_job_requeued_through_submitit_resumes_at_its_saved_step_and_ends_alike(uninterrupted, tmp_path):
+    args = ["-m", "hydra/launcher=submitit_slurm", *REQUEUED, "logger=wandb", f"paths.runs_dir={tmp_path}"]
+    process = start_cli("emotion-train", *args, cwd=tmp_path)
+    run_dir = requeue_mid_training(process, tmp_path)
     assert_trained_alike(run_dir, uninterrupted)
     wandb_runs = sorted(path.name.rsplit("-", 1)[1] for path in (run_dir / "wandb").glob("offline-run-*"))
     assert wandb_runs == [(run_dir / "logger_run_id.txt").read_text()] * 2  # two sessions, one wandb run
 
 
+def test_a_job_of_the_sbatch_template_requeues_itself_and_resumes_alike(uninterrupted, tmp_path):
+    process = sbatch(str(SBATCH_TEMPLATE), *REQUEUED, f"paths.runs_dir={tmp_path}", cwd=tmp_path)
+    run_dir = requeue_mid_training(process, tmp_path)
+    assert_trained_alike(run_dir, uninterrupted)
+
+
 def test_a_two_task_ddp_job_from_the_sbatch_template_writes_one_run_directory(tmp_path):
-    sbatch = ["sbatch", "--wait", "--parsable", "--ntasks-per-node=2", "--cpus-per-task=1", str(SBATCH_TEMPLATE)]
-    overrides = [
-        "trainer=ddp_cpu",
-        "debug=limit",
-        *(a for a in TINY if not a.startswith("trainer=")),
-        f"paths.runs_dir={tmp_path}",
-    ]
-    job = subprocess.run([*sbatch, *overrides], cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    output = (tmp_path / f"slurm-{job.stdout.strip()}.out").read_text()
-    assert job.returncode == 0, output[-3000:]
+    overrides = [a for a in TINY if not a.startswith("trainer=")]
+    process = sbatch("--ntasks-per-node=2", str(SBATCH_TEMPLATE), "trainer=ddp_cpu", "debug=limit", *overrides,
+                     f"paths.runs_dir={tmp_path}", cwd=tmp_path)  # fmt: skip
+    job_id = process.stdout.readline().strip()
+    process.communicate(timeout=300)
+    output = (tmp_path / f"slurm-{job_id}.out").read_text()
+    assert process.returncode == 0, output[-3000:]
     assert "distributed_backend=gloo" in output
     assert "MEMBER: 1/2" in output and "MEMBER: 2/2" in output  # one process per Slurm task
     assert {"test/emotion_acc", "test/polarity_acc"} <= set(read_results(only_run_dir(tmp_path)))
