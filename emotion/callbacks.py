@@ -17,9 +17,10 @@ log = logging.getLogger(__name__)
 
 class RandomState(L.Callback):
     """Keeps the training process's random state in each checkpoint and puts it back before training resumes, so dropout
-    (and augmentation without worker processes) draws what the uninterrupted run would have drawn.
+    (and augmentation without worker processes) draws what the uninterrupted run would have drawn. (Each data worker's
+    state travels with the loader's; under DDP this is rank 0's state, given to every rank.)
 
-    Put back at `on_train_start`, after the sanity check, whose loaders draw seeds from the same generator.
+    Put back at `on_train_start`: after the sanity check, just before the first step.
     """
 
     def __init__(self) -> None:

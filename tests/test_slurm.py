@@ -62,9 +62,11 @@ def test_a_job_of_the_sbatch_template_requeues_itself_and_resumes_alike(uninterr
     assert_trained_alike(run_dir, uninterrupted)
 
 
-def test_a_two_task_ddp_job_from_the_sbatch_template_writes_one_run_directory(tmp_path):
-    overrides = [a for a in TINY if not a.startswith("trainer=")]
-    process = sbatch("--ntasks-per-node=2", str(SBATCH_TEMPLATE), "trainer=ddp_cpu", "debug=limit", *overrides,
+def test_a_two_task_ddp_job_of_the_sbatch_template_reads_slurm_and_writes_one_run_directory(tmp_path):
+    # trainer=multinode takes its node and device counts from Slurm; here on CPUs, over gloo
+    on_cpu = ["trainer.accelerator=cpu", "trainer.precision=32-true", "trainer.sync_batchnorm=false"]
+    tiny = [a for a in TINY if not a.startswith("trainer=")]
+    process = sbatch("--ntasks-per-node=2", str(SBATCH_TEMPLATE), "trainer=multinode", *on_cpu, "debug=limit", *tiny,
                      f"paths.runs_dir={tmp_path}", cwd=tmp_path)  # fmt: skip
     job_id = process.stdout.readline().strip()
     process.communicate(timeout=300)
