@@ -1,15 +1,17 @@
-"""Every file of the data, backbone and model groups composes and instantiates."""
+"""Every file of the data, backbone, model and trainer groups composes and instantiates; the Slurm settings."""
 
 from pathlib import Path
 
 import pytest
 import torch
+from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
 from emotion import CONFIG_DIR
 from emotion.data.datamodule import EmotionDataModule
 from emotion.models.backbones import backbone_normalization, build_backbone
 from emotion.module import AssistedEmotionModule
+from emotion.runs import register_resolvers
 
 from .conftest import compose_train
 
@@ -52,6 +54,22 @@ def test_trainer_configs_compose(tmp_path, name):
     cfg = compose_train(tmp_path, f"trainer={name}")
     assert cfg.trainer._target_ == "lightning.pytorch.Trainer"
     assert cfg.trainer.max_epochs > 0
+
+
+def test_multinode_reads_the_node_and_task_counts_from_slurm(tmp_path, monkeypatch):
+    monkeypatch.setenv("SLURM_JOB_NUM_NODES", "2")
+    monkeypatch.setenv("SLURM_NTASKS_PER_NODE", "4")
+    trainer = compose_train(tmp_path, "trainer=multinode").trainer
+    assert (trainer.num_nodes, trainer.devices) == (2, 4)  # integers, as the Trainer requires
+
+
+def test_the_slurm_launcher_asks_for_one_task_per_device_and_a_cpu_per_worker():
+    register_resolvers()  # as the entry points do
+    overrides = ["trainer=ddp_cpu", "data.num_workers=3", "hydra/launcher=submitit_slurm"]
+    with initialize_config_dir(CONFIG_DIR, version_base="1.3"):
+        launcher = compose("train", overrides, return_hydra_config=True).hydra.launcher
+    assert (launcher.tasks_per_node, launcher.nodes, launcher.cpus_per_task) == (2, 1, 4)
+    assert launcher.max_num_timeout > 0 and launcher._target_.endswith("SlurmLauncher")
 
 
 @pytest.mark.parametrize("name", group_files("model"))
