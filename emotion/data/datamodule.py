@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import warnings
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from emotion.data.transforms import eval_transform, train_transform
 from emotion.taxonomy import get_taxonomy
 
 log = logging.getLogger(__name__)
+# torchdata 0.11 calls an API that torch deprecated since; nothing a user could change
+warnings.filterwarnings("ignore", message="'set_vital' is deprecated")
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
