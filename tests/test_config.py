@@ -1,5 +1,6 @@
 """Every file of the data, backbone, model and trainer groups composes and instantiates; the Slurm settings."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,14 @@ def test_trainer_configs_compose(tmp_path, name):
     cfg = compose_train(tmp_path, f"trainer={name}")
     assert cfg.trainer._target_ == "lightning.pytorch.Trainer"
     assert cfg.trainer.max_epochs > 0
+
+
+def test_periodic_checkpoints_by_steps_or_by_time(tmp_path):
+    by_steps = instantiate(compose_train(tmp_path, "callbacks.checkpoint.every_n_train_steps=500").callbacks.checkpoint)
+    by_time = "callbacks.checkpoint.train_time_interval={_target_:datetime.timedelta,minutes:30}"
+    by_time = instantiate(compose_train(tmp_path, by_time).callbacks.checkpoint)
+    assert (by_steps._every_n_train_steps, by_time._train_time_interval) == (500, timedelta(minutes=30))
+    assert by_steps._every_n_epochs == by_time._every_n_epochs == 0  # the epoch ends are last.ckpt's
 
 
 def test_multinode_reads_the_node_and_task_counts_from_slurm(tmp_path, monkeypatch):
