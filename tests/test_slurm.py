@@ -1,5 +1,5 @@
-"""On a real single-node Slurm (`make test-slurm` brings it up and down): a job requeued through Hydra's submitit
-launcher resumes where it stopped, and a 2-task DDP job runs under srun from the sbatch template."""
+"""On a real single-node Slurm (`make test-slurm` brings it up and down): a job requeued mid-training, through Hydra's
+submitit launcher or by the sbatch template itself, resumes where it stopped; a 2-task DDP job runs under srun."""
 
 import os
 import re
