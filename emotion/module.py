@@ -113,18 +113,19 @@ class AssistedEmotionModule(L.LightningModule):
         self.log(f"{stage}/loss", loss, prog_bar=True, **log)
         self.log_dict({f"{stage}/loss_{name}": term for name, term in losses.items()}, **log)
         predictions = self.predictions(outputs)
-        metric_inputs = {  # (preds, target) per metric group
+        metric_inputs = {  # each metric group's update arguments
             "polarity": (predictions["polarity"], batch["polarity"]),
             "emotion": (predictions.get("emotion"), batch["emotion"]),
-            "distribution": (predictions.get("emotion_probs"), batch.get("emotion_distribution")),
+            # KL(votes ‖ model): torchmetrics' KLDivergence takes the reference distribution first
+            "distribution": (batch.get("emotion_distribution"), predictions.get("emotion_probs")),
         }
         if "emotion" in predictions:
             metric_inputs["hierarchy"] = (self.polarity_of[predictions["emotion"]], predictions["polarity"])
         for name, metrics in getattr(self, f"{stage}_metrics").items():
-            preds, target = metric_inputs[name]
-            if target is None:  # this data has no such target (no emotion distributions)
+            inputs = metric_inputs[name]
+            if any(x is None for x in inputs):  # this data has no such target (no emotion distributions)
                 continue
-            metrics.update(preds, target)
+            metrics.update(*inputs)
             self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=stage == "val")
         return loss, predictions
 

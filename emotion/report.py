@@ -58,9 +58,13 @@ def wandb_runs(path: str) -> list[Run]:
     """entity/project or entity/project/group from the wandb API (needs network access and a login)."""
     import wandb
 
-    entity_project, _, group = path.partition("/") if path.count("/") == 1 else path.rpartition("/")
-    filters = {"group": group} if path.count("/") == 2 else {}
-    return [(flatten(dict(run.config)), dict(run.summary)) for run in wandb.Api().runs(entity_project, filters)]
+    return [(flatten(dict(run.config)), dict(run.summary)) for run in wandb.Api().runs(*wandb_query(path))]
+
+
+def wandb_query(path: str) -> tuple[str, dict[str, str]]:
+    """entity/project[/group] -> ("entity/project", the filter on the group, if any)."""
+    entity_project, _, group = path.rpartition("/") if path.count("/") == 2 else (path, "", "")
+    return entity_project, {"group": group} if group else {}
 
 
 def swept_keys(runs: list[Run]) -> list[str]:

@@ -37,6 +37,7 @@ def emotion6(root: Path, per_class: int = 6) -> Path:
             write_image(root / "images" / keyword / f"{n}.jpg")
             votes = [0.1] * 6 + [0.1]
             votes[k] = 0.4  # the keyword's emotion is the most voted
+            votes[(k + 1) % 6], votes[(k + 2) % 6] = 0.0, 0.2  # and one emotion got no vote at all
             lines.append("\t".join([f"{keyword}/{n}.jpg", "5.0", "4.2", *map(str, votes)]))
     (root / "ground_truth.txt").write_text("\n".join(lines) + "\n")
     return root

@@ -6,7 +6,7 @@ import pytest
 from omegaconf import OmegaConf
 from PIL import Image
 
-from emotion.report import local_runs, summarize, swept_keys
+from emotion.report import local_runs, summarize, swept_keys, wandb_query
 
 from .conftest import compose_train, run_cli
 
@@ -53,3 +53,8 @@ def test_no_runs_is_a_clear_error(tmp_path):
 
     result = subprocess.run([str(BIN / "emotion-report"), str(tmp_path)], capture_output=True, text=True)
     assert result.returncode != 0 and "no runs" in result.stderr
+
+
+def test_a_wandb_path_names_the_project_and_optionally_a_group():
+    assert wandb_query("me/emotion") == ("me/emotion", {})
+    assert wandb_query("me/emotion/assist_ablation") == ("me/emotion", {"group": "assist_ablation"})
