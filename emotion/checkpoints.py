@@ -12,9 +12,9 @@ from torchvision.transforms import v2
 
 from emotion.data.datamodule import EmotionDataModule
 from emotion.data.transforms import eval_transform
-from emotion.models.hierarchy import gated_emotion_log_probs
+from emotion.models.hierarchy import head_probabilities
 from emotion.module import AssistedEmotionModule
-from emotion.taxonomy import POLARITIES, Taxonomy
+from emotion.taxonomy import Taxonomy
 
 CHECKPOINT_KEYS = ("state_dict", "hyper_parameters", "datamodule_hyper_parameters")
 
@@ -27,7 +27,8 @@ def read_checkpoint(ckpt: Path | str) -> dict:
     if not zipfile.is_zipfile(path):  # torch.save writes zip archives
         raise ValueError(f"ckpt={path} is not a checkpoint: not a PyTorch archive (truncated, or another kind of file)")
     try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        # mapped, not read: tensors come off the disk when used, so checking a checkpoint (resume) costs little
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
     except Exception as error:  # torch.load raises many types; none of them leaves a usable checkpoint
         reason = str(error).splitlines()[0]
         raise ValueError(f"ckpt={path} is not a checkpoint that loads with weights_only=True: {reason}") from error
@@ -87,20 +88,13 @@ class InferenceModel(nn.Module):
         super().__init__()
         self.net = module.net
         self.polarity_gate = module.polarity_gate
-        self.register_buffer("polarity_of", module.taxonomy.polarity_of.clone(), persistent=False)
-        self.heads = ("emotion", "polarity") if "emotion" in self.net.networks else ("polarity",)
-        self.class_names = {"emotion": module.taxonomy.emotions, "polarity": POLARITIES}
+        self.register_buffer("polarity_of", module.polarity_of, persistent=False)
+        self.heads, self.class_names = module.heads, module.class_names
         self.eval()  # inference only: dropout off, batch-norm statistics fixed
 
     def forward(self, images: Tensor) -> tuple[Tensor, ...]:
-        outputs = self.net(images)
-        polarity = outputs["polarity_logits"].softmax(-1)  # (B, 2)
-        if "emotion_logits" not in outputs:
-            return (polarity,)
-        log_probs = gated_emotion_log_probs(
-            outputs["emotion_logits"], outputs["polarity_logits"], self.polarity_of, self.polarity_gate
-        )
-        return log_probs.exp(), polarity  # (B, K), (B, 2)
+        probs = head_probabilities(self.net(images), self.polarity_of, self.polarity_gate)
+        return tuple(probs[head] for head in self.heads)  # (B, K) emotion, (B, 2) polarity
 
     def probabilities(self, images: Tensor) -> dict[str, Tensor]:
         return dict(zip(self.heads, self(images), strict=True))

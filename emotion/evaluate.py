@@ -28,7 +28,7 @@ from torchmetrics.classification import (
 )
 
 from emotion import CONFIG_DIR, plots
-from emotion.checkpoints import InferenceModel, check_compatible, load_checkpoint
+from emotion.checkpoints import check_compatible, load_checkpoint
 from emotion.console import print_results
 from emotion.data.datamodule import EmotionDataModule
 from emotion.module import AssistedEmotionModule
@@ -55,11 +55,11 @@ class CollectTestProbabilities(L.Callback):
     need them all."""
 
     def on_test_start(self, trainer: L.Trainer, module: AssistedEmotionModule) -> None:
-        self.model = InferenceModel(module)  # names the heads and their classes
+        self.heads = module.heads
         self.probs, self.labels = defaultdict(list), defaultdict(list)
 
     def on_test_batch_end(self, trainer, module, outputs: dict[str, Tensor], batch, batch_idx, dataloader_idx=0):
-        for head in self.model.heads:
+        for head in self.heads:
             self.probs[head].append(outputs[f"{head}_probs"].float().cpu())
             self.labels[head].append(batch[head].cpu())
 
@@ -113,14 +113,14 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     trainer: L.Trainer = instantiate(cfg.trainer, logger=False, callbacks=[collected])
     results = trainer.test(module, datamodule=datamodule, verbose=False)[0]
     probs, labels = collected.gathered()
-    model, out = collected.model, Path(cfg.paths.run_dir)
-    for head in model.heads:
-        names = model.class_names[head]
+    out = Path(cfg.paths.run_dir)
+    for head in module.heads:
+        names = module.class_names[head]
         results |= head_report(head, probs[head], labels[head], names, cfg.calibration_bins, out / "plots")
     write_results(out, results)
     print_results({name: value for name, value in results.items() if name.count("/") == 1}, str(cfg.ckpt))
-    for head in model.heads:
-        print_per_class(results, head, model.class_names[head], labels[head])
+    for head in module.heads:
+        print_per_class(results, head, module.class_names[head], labels[head])
     return results
 
 

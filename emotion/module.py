@@ -12,7 +12,7 @@ from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 from torchmetrics.regression import KLDivergence
 
 from emotion.models.assisted import NETWORKS, AssistedEmotionNet
-from emotion.models.hierarchy import gated_emotion_log_probs
+from emotion.models.hierarchy import head_probabilities
 from emotion.models.loss import AssistedLoss
 from emotion.taxonomy import POLARITIES, Taxonomy, get_taxonomy
 
@@ -93,16 +93,20 @@ class AssistedEmotionModule(L.LightningModule):
         outputs = self.net(batch["image"])
         return outputs, self.criterion(outputs, batch, warmup=self.training and self.in_polarity_warmup)
 
+    @property
+    def heads(self) -> tuple[str, ...]:
+        """The heads inference reports, in the order exported models return them."""
+        return ("emotion", "polarity") if "emotion" in self.net.networks else ("polarity",)
+
+    @property
+    def class_names(self) -> dict[str, tuple[str, ...]]:
+        return {"emotion": self.taxonomy.emotions, "polarity": POLARITIES}
+
     def predictions(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
         """Probabilities and classes per head; the emotion is gated by the polarity head when model.inference asks."""
-        polarity_probs = outputs["polarity_logits"].softmax(-1)  # (B, 2)
-        predictions = {"polarity_probs": polarity_probs, "polarity": polarity_probs.argmax(-1)}
-        if "emotion_logits" in outputs:
-            log_probs = gated_emotion_log_probs(
-                outputs["emotion_logits"], outputs["polarity_logits"], self.polarity_of, self.polarity_gate
-            )
-            predictions["emotion_probs"] = log_probs.exp()  # (B, K)
-            predictions["emotion"] = log_probs.argmax(-1)
+        predictions = {}
+        for head, probs in head_probabilities(outputs, self.polarity_of, self.polarity_gate).items():
+            predictions |= {f"{head}_probs": probs, head: probs.argmax(-1)}
         return predictions
 
     def _step(self, stage: str, batch: dict[str, Tensor]) -> tuple[Tensor, dict[str, Tensor]]:

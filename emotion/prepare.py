@@ -15,9 +15,9 @@ from emotion.data.sources import read_samples
 
 
 def prepare(cfg: DictConfig) -> Path:
-    root = Path(cfg.data.root).expanduser()
-    target = prepared_root(Path(cfg.data.prepared_dir), root)
     datamodule = instantiate(cfg.data)  # the same reader and options as training
+    root = datamodule.root
+    target = prepared_root(Path(cfg.data.prepared_dir), root)
     samples = read_samples(datamodule.hparams.source, root, datamodule.taxonomy, datamodule.options)
     failed = prepare_images(root, target, [s.path for s in samples], cfg.short_side)
     console = Console()

@@ -13,15 +13,13 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-import matplotlib
+from matplotlib.figure import Figure
+from omegaconf import OmegaConf
+from rich.console import Console
+from rich.table import Table
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from omegaconf import OmegaConf  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-
-from emotion.runs import read_results  # noqa: E402
+from emotion import plots
+from emotion.runs import read_results
 
 METRICS = ("test/emotion_acc", "test/emotion_f1", "test/polarity_acc")
 # keys that differ between runs without making them different experiments
@@ -113,7 +111,8 @@ def print_table(rows: list[dict], keys: list[str], metrics: tuple[str, ...], mar
 def plot(rows: list[dict], keys: list[str], metrics: tuple[str, ...], out: Path) -> Path:
     """Grouped bars: one group per metric, one bar per configuration, std as error bars."""
     width = 0.8 / max(len(rows), 1)
-    figure, axes = plt.subplots(figsize=(max(6.0, 0.9 * len(metrics) * len(rows)), 4.5 + 0.25 * len(rows)))
+    figure = Figure(figsize=(max(6.0, 0.9 * len(metrics) * len(rows)), 4.5 + 0.25 * len(rows)))
+    axes = figure.subplots()
     for i, row in enumerate(rows):
         label = ", ".join(f"{k}={row['config'][k]}" for k in keys) or "all runs"
         means = [row[m][0] if row[m] else 0 for m in metrics]
@@ -125,10 +124,7 @@ def plot(rows: list[dict], keys: list[str], metrics: tuple[str, ...], out: Path)
     axes.set_title("Runs by configuration (mean ± std over seeds)")
     axes.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1))
     figure.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(out, dpi=120)
-    plt.close(figure)
-    return out
+    return plots.save(figure, out)
 
 
 def main(argv: list[str] | None = None) -> None:

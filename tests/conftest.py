@@ -64,8 +64,7 @@ def only_run_dir(runs_dir: Path) -> Path:
 
 # A small training that stops and resumes quickly: a 0.4M-parameter timm test network, 30 steps an epoch
 # (1,920 synthetic training images, batches of 64), its data drawn in the training process.
-TINY = ["trainer=cpu", "backbone=timm", "backbone.name=test_resnet", "trainer.max_epochs=3", "logger=none",
-        "callbacks.progress_bar=null", "callbacks.model_summary=null", "data.num_workers=0"]  # fmt: skip
+TINY = [*FAST, "backbone=timm", "backbone.name=test_resnet", "trainer.max_epochs=3", "callbacks.model_summary=null"]
 STEPS_PER_EPOCH = 30
 
 

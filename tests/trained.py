@@ -21,8 +21,7 @@ def trained_checkpoint(base: Path) -> Path:
     """
     run_dir = base / "trained"
     limits = ["trainer.limit_train_batches=2", "trainer.limit_val_batches=1", "trainer.limit_test_batches=1"]
-    quiet = ["callbacks.progress_bar=null", "callbacks.model_summary=null"]
-    train(compose_train(run_dir, "debug=limit", "trainer.max_epochs=1", *limits, *quiet))
+    train(compose_train(run_dir, "trainer.max_epochs=1", *limits, "callbacks.model_summary=null"))
     return run_dir / "checkpoints" / "best.ckpt"
 
 

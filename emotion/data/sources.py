@@ -8,6 +8,7 @@ root, so a moved or prepared copy keeps the same split.
 from __future__ import annotations
 
 import csv
+import inspect
 import json
 import logging
 import re
@@ -109,10 +110,10 @@ def read_emotion6(root: Path, taxonomy: Taxonomy, label_mode: str = "dominant") 
         votes = [0.0] * taxonomy.num_emotions
         for index, vote in zip(order, map(float, values[2:8]), strict=True):
             votes[index] = vote
-        if sum(votes) == 0:
+        if (total := sum(votes)) == 0:
             all_neutral += 1
             continue
-        distribution = tuple(v / sum(votes) for v in votes) if label_mode == "distribution" else None
+        distribution = tuple(v / total for v in votes) if label_mode == "distribution" else None
         path = _locate(root, name, table.parent / "images")
         samples.append(Sample(path, max(range(len(votes)), key=votes.__getitem__), None, distribution))
     if all_neutral:
@@ -253,9 +254,7 @@ SOURCES: dict[str, Callable[..., list[Sample]]] = {
 def read_samples(source: str, root: Path, taxonomy: Taxonomy, options: dict | None = None) -> list[Sample]:
     if source not in SOURCES:
         raise ValueError(f"data.source='{source}'; choose one of {sorted(SOURCES)}")
-    try:
-        return SOURCES[source](root, taxonomy, **(options or {}))
-    except TypeError as error:
-        if "unexpected keyword" not in str(error):
-            raise
-        raise ValueError(f"data source '{source}' takes no option {sorted(options)}: {error}") from None
+    reader, options = SOURCES[source], options or {}
+    if unknown := sorted(set(options) - set(inspect.signature(reader).parameters)):
+        raise ValueError(f"data source '{source}' takes no option {unknown} (data.{unknown[0]})")
+    return reader(root, taxonomy, **options)

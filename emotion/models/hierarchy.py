@@ -25,6 +25,15 @@ def gated_emotion_log_probs(
     return log_probs.log_softmax(-1)
 
 
+def head_probabilities(outputs: dict[str, Tensor], polarity_of: Tensor, gate: float) -> dict[str, Tensor]:
+    """(B, C) probabilities per head of the network's outputs; the emotion's gated by the polarity head (β = gate)."""
+    probs = {"polarity": outputs["polarity_logits"].softmax(-1)}  # (B, 2)
+    if "emotion_logits" in outputs:
+        log_probs = gated_emotion_log_probs(outputs["emotion_logits"], outputs["polarity_logits"], polarity_of, gate)
+        probs["emotion"] = log_probs.exp()  # (B, K)
+    return probs
+
+
 def consistency_kl(polarity_logits: Tensor, emotion_logits: Tensor, polarity_matrix: Tensor) -> Tensor:
     """KL(polarity head ‖ polarity implied by the emotion head), averaged over the batch."""
     return torch.nn.functional.kl_div(
